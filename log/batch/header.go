@@ -175,7 +175,7 @@ func Checksum(b []byte) uint32 { return crc32.Checksum(b[crcStart:], castagnoli)
 
 // Validate checks one whole batch b (exactly its bytes): header present,
 // magic 2, length field equal to len(b), record count consistent with the
-// offset delta, and the CRC32C. It does not look inside the records; see
+// offset delta (0 <= NumRecords <= LastOffsetDelta+1), and the CRC32C. It does not look inside the records; see
 // ValidateRecords for that.
 func Validate(b []byte) (Header, error) {
 	h, err := ParseHeader(b)
@@ -185,7 +185,9 @@ func Validate(b []byte) (Header, error) {
 	if h.Length < HeaderSize-LengthFieldEnd || h.Size() != len(b) {
 		return h, &FormatError{Reason: ReasonLength, Detail: fmt.Sprintf("length field %d, batch has %d bytes", h.Length, len(b))}
 	}
-	if h.LastOffsetDelta < 0 || h.NumRecords < 0 {
+	// A batch can hold fewer records than its offset range (compaction
+	// removes records but keeps the range) but never more.
+	if h.LastOffsetDelta < 0 || h.NumRecords < 0 || int64(h.NumRecords) > int64(h.LastOffsetDelta)+1 {
 		return h, &FormatError{Reason: ReasonCount, Detail: fmt.Sprintf("lastOffsetDelta %d, %d records", h.LastOffsetDelta, h.NumRecords)}
 	}
 	if sum := Checksum(b); sum != h.CRC {
