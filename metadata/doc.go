@@ -11,5 +11,10 @@
 //   - quorum: the Raft node (FSM, snapshots, stores, transport).
 //   - controller: request validation, replica placement, producer-id blocks.
 //
+// Flow: the controller (on the Raft leader only) decides and proposes
+// entries through quorum.Propose; every node's quorum FSM applies each
+// committed entry with image.Apply and publishes the image.Delta to
+// subscribers (the broker's partition manager) in commit order.
+//
 // Nothing here knows about segments or client sockets.
 package metadata
