@@ -122,6 +122,10 @@ type logDir struct {
 	// lastWritten remembers each checkpoint file's last contents, so an
 	// unchanged checkpoint is not rewritten. Guarded by Manager.checkpointMu.
 	lastWritten map[string][]byte
+	// partitions counts the partitions placed in this dir (found at start
+	// or created since, minus those removed), so placing a new one costs
+	// O(dirs), not O(partitions). Guarded by Manager.mu.
+	partitions int
 }
 
 type managedLog struct {
@@ -285,6 +289,7 @@ func (m *Manager) addOnDisk(d *logDir, topic string, partition int32, dir string
 		return storageError("read partition.metadata of "+tp.String(), err)
 	}
 	m.mu.onDisk[tp] = PartitionRef{Topic: topic, Partition: partition, Dir: dir, LogDir: d.path, TopicID: id}
+	d.partitions++
 	return nil
 }
 
@@ -434,22 +439,16 @@ func (m *Manager) openLog(tp TopicPartition, ref PartitionRef, onDisk bool, topi
 func (m *Manager) dirFor(ref PartitionRef, onDisk bool) *logDir {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	counts := map[string]int{}
-	for _, ref := range m.mu.onDisk {
-		counts[ref.LogDir]++
-	}
-	for _, ml := range m.mu.logs {
-		counts[ml.dir.path]++
-	}
 	best := m.dirs[0]
 	for _, d := range m.dirs {
 		if onDisk && d.path == ref.LogDir {
 			return d
 		}
-		if counts[d.path] < counts[best.path] {
+		if d.partitions < best.partitions {
 			best = d
 		}
 	}
+	best.partitions++
 	return best
 }
 
@@ -472,6 +471,9 @@ func (m *Manager) Remove(topic string, partition int32) error {
 	delete(m.mu.logs, tp)
 	delete(m.mu.onDisk, tp)
 	for _, d := range m.dirs {
+		if (open && ml.dir == d) || (!open && onDisk && d.path == ref.LogDir) {
+			d.partitions--
+		}
 		delete(d.recoveryPoints, tp)
 		delete(d.highWatermarks, tp)
 		delete(d.logStartOffsets, tp)

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/skiffhq/skiff/log"
+	"github.com/skiffhq/skiff/metadata/config"
 	"github.com/skiffhq/skiff/metadata/image"
 	"github.com/skiffhq/skiff/metadata/record"
 )
@@ -134,8 +135,9 @@ func (m *Manager) Counts() (hosted, leading, underReplicated int) {
 // does not stop metadata.
 func (m *Manager) Apply(d *image.Delta) error {
 	var errs []error
+	values := make(topicValuesCache)
 	for _, pd := range d.Partitions {
-		if err := m.applyPartition(d, pd); err != nil {
+		if err := m.applyPartition(d, pd, values); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -144,7 +146,11 @@ func (m *Manager) Apply(d *image.Delta) error {
 	return errors.Join(errs...)
 }
 
-func (m *Manager) applyPartition(d *image.Delta, pd image.PartitionDelta) error {
+// topicValuesCache resolves each topic's configs once per delta: a new
+// topic's thousands of partitions share them.
+type topicValuesCache map[string]config.TopicValues
+
+func (m *Manager) applyPartition(d *image.Delta, pd image.PartitionDelta, values topicValuesCache) error {
 	key := partitionKey{pd.Topic, pd.Partition}
 	hostedNow := pd.New != nil && pd.New.HasReplica(m.cfg.NodeID)
 	m.mu.RLock()
@@ -155,15 +161,19 @@ func (m *Manager) applyPartition(d *image.Delta, pd image.PartitionDelta) error 
 		p.setState(pd.New)
 		return nil
 	case hostedNow:
-		return m.startPartition(d.Image, pd)
+		tv, ok := values[pd.Topic]
+		if !ok {
+			tv = m.cfg.topicValues(d.Image.TopicConfigs(pd.Topic))
+			values[pd.Topic] = tv
+		}
+		return m.startPartition(pd, tv)
 	case hosted:
 		return m.removePartition(key, p)
 	}
 	return nil
 }
 
-func (m *Manager) startPartition(img *image.Image, pd image.PartitionDelta) error {
-	tv := m.cfg.topicValues(img.TopicConfigs(pd.Topic))
+func (m *Manager) startPartition(pd image.PartitionDelta, tv config.TopicValues) error {
 	l, err := m.logs.GetOrCreate(pd.Topic, pd.Partition, pd.TopicID, logConfig(tv))
 	if err != nil {
 		m.logger.Error().Err(err).Str("topic", pd.Topic).Int32("partition", pd.Partition).Msg("cannot open partition log; not serving it")

@@ -73,6 +73,10 @@ func (w *connWriter) encode(req *Request, resp kmsg.Response) {
 		w.out = w.c.srv.getOutBuffer()
 	}
 	resp.SetVersion(req.responseVersion())
+	if st, ok := resp.(Streamed); ok {
+		w.stream(req, st)
+		return
+	}
 	out := *w.out
 	start := len(out)
 	out = append(out, 0, 0, 0, 0) // length, filled in below
@@ -80,6 +84,29 @@ func (w *connWriter) encode(req *Request, resp kmsg.Response) {
 	out = resp.AppendTo(out)
 	binary.BigEndian.PutUint32(out[start:], uint32(len(out)-start-4))
 	*w.out = out
+}
+
+// stream writes a Streamed response: frame length and header into the
+// buffer, then the body through a StreamWriter (file ranges go out with
+// sendfile). A body that does not match its promised size breaks the
+// connection: the client could not find the next frame.
+func (w *connWriter) stream(req *Request, st Streamed) {
+	defer st.Release()
+	size := st.StreamSize()
+	out := *w.out
+	start := len(out)
+	out = append(out, 0, 0, 0, 0)
+	out = appendResponseHeader(out, req.Key, req.CorrelationID, st.IsFlexible())
+	binary.BigEndian.PutUint32(out[start:], uint32(len(out)-start-4+size))
+	*w.out = out
+	sw := &StreamWriter{w: w}
+	if err := st.StreamTo(sw); err != nil {
+		w.fail(fmt.Errorf("stream %s response: %w", keyName(req.Key), err))
+		return
+	}
+	if sw.written != size {
+		w.fail(fmt.Errorf("%w: %s response promised %d body bytes, wrote %d", ErrBadReply, keyName(req.Key), size, sw.written))
+	}
 }
 
 func (w *connWriter) buffered() int {
@@ -95,6 +122,15 @@ func (w *connWriter) flush() {
 	if w.out == nil {
 		return
 	}
+	w.flushKeep()
+	if len(w.c.queue) == 0 {
+		w.c.srv.putOutBuffer(w.out)
+		w.out = nil
+	}
+}
+
+// flushKeep writes buffered output and keeps the (now empty) buffer.
+func (w *connWriter) flushKeep() {
 	out := *w.out
 	if len(out) > 0 && !w.broken {
 		if err := w.writeFull(out); err != nil {
@@ -104,10 +140,6 @@ func (w *connWriter) flush() {
 		}
 	}
 	*w.out = out[:0]
-	if len(w.c.queue) == 0 {
-		w.c.srv.putOutBuffer(w.out)
-		w.out = nil
-	}
 }
 
 // writeFull writes p. A write deadline that expires while the connection

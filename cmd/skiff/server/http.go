@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -97,8 +98,15 @@ func NewHTTPHandler(opts HTTPOptions) http.Handler {
 		ErrorLog:      promLogger{logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}))
+	// Go's profiler, for diagnosing a live broker (CPU, heap, goroutines).
+	// The HTTP listener is on loopback unless an operator exposes it.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		writeText(w, http.StatusOK, "skiff: /healthz /readyz /metrics")
+		writeText(w, http.StatusOK, "skiff: /healthz /readyz /metrics /debug/pprof/")
 	})
 	return mux
 }
