@@ -135,8 +135,17 @@ func (h *Handler) fillProduced(out *kmsg.ProduceResponseTopicPartition, part *re
 	out.ErrorCode = errorCode(err)
 	if err != nil {
 		out.BaseOffset = -1
-		if out.ErrorCode == kerr.UnknownServerError.Code {
+		switch out.ErrorCode {
+		case kerr.UnknownServerError.Code:
 			h.logger.Error().Err(err).Msg("produce failed")
+		case kerr.KafkaStorageError.Code:
+			// A disk failure is the operator's to fix: say where, as
+			// Kafka does for a failed append.
+			ev := h.logger.Error().Err(err)
+			if part != nil {
+				ev = ev.Str("topic", part.Topic()).Int32("partition", part.Index()).Str("dir", part.Log().Dir())
+			}
+			ev.Msg("append failed: storage error")
 		}
 		if out.ErrorCode == kerr.InvalidRecord.Code || out.ErrorCode == kerr.InvalidTimestamp.Code || out.ErrorCode == kerr.CorruptMessage.Code {
 			out.ErrorMessage = errorMessage(err)

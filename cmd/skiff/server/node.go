@@ -48,6 +48,8 @@ type Node struct {
 	wg     sync.WaitGroup
 
 	notReady  atomic.Pointer[string] // why the node does not serve clients; nil = ready
+	started   atomic.Bool            // Start completed (a failed start stops, but not "cleanly")
+	caughtUp  chan struct{}          // closed once the published image holds every entry committed before this start
 	done      chan struct{}          // closed when the node has stopped
 	closeOnce sync.Once
 	mu        struct {
@@ -75,6 +77,7 @@ func Start(ctx context.Context, cfg Config, logger zerolog.Logger) (*Node, error
 		registry:  prometheus.NewRegistry(),
 		listeners: make(map[string]net.Listener),
 		done:      make(chan struct{}),
+		caughtUp:  make(chan struct{}),
 	}
 	n.setNotReady("starting")
 	n.ctx, n.cancel = context.WithCancel(context.Background())
@@ -82,6 +85,7 @@ func Start(ctx context.Context, cfg Config, logger zerolog.Logger) (*Node, error
 		n.stop()
 		return nil, err
 	}
+	n.started.Store(true)
 	return n, nil
 }
 
@@ -90,7 +94,7 @@ func (n *Node) start(ctx context.Context) error {
 		name string
 		run  func(context.Context) error
 	}{
-		{"prepare storage", n.prepareStorage},
+		{"log dirs", n.prepareStorage},
 		{"bind listeners", n.bindListeners},
 		{"start http", n.startHTTP},
 		{"open logs", n.openLogs},
@@ -264,10 +268,15 @@ func (n *Node) startPartitions(context.Context) error {
 }
 
 // publishMetadata applies metadata deltas to the hosted partitions in commit
-// order, for as long as the node runs.
+// order, for as long as the node runs. Once the node has caught up with the
+// metadata log it deletes logs the image no longer assigns here, on this
+// same goroutine so no delta is applied meanwhile. Not before: after a
+// restart the first delta holds only the last snapshot (Raft re-applies
+// later entries once a leader commits again), and a topic created since
+// that snapshot would look deleted.
 func (n *Node) publishMetadata(ctx context.Context, sub *quorum.Subscription) error {
 	defer sub.Close()
-	first := true
+	caughtUp := n.caughtUp
 	for {
 		select {
 		case d, ok := <-sub.C:
@@ -277,10 +286,9 @@ func (n *Node) publishMetadata(ctx context.Context, sub *quorum.Subscription) er
 			if err := n.parts.Apply(d); err != nil {
 				n.logger.Error().Err(err).Int64("offset", d.Image.Offset()).Msg("metadata delta applied with errors")
 			}
-			if first {
-				n.parts.RemoveStale()
-				first = false
-			}
+		case <-caughtUp:
+			n.parts.RemoveStale()
+			caughtUp = nil
 		case <-ctx.Done():
 			return nil
 		}
@@ -335,6 +343,8 @@ func (n *Node) becomeReady(ctx context.Context) error {
 	if err := n.lifecycle.waitUnfenced(ctx); err != nil {
 		return ignoreCancel(ctx, err)
 	}
+	// Our own registration is published, so is every entry before it.
+	close(n.caughtUp)
 	for _, l := range n.cfg.ClientListeners() {
 		ln, name := n.listeners[l.Name], l.Name
 		n.goRun("listener "+name, func(context.Context) error { return ignoreClosed(n.wire.Serve(ln, name)) })

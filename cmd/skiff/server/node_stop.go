@@ -57,9 +57,12 @@ func (n *Node) stop() error {
 		for _, l := range n.locks {
 			errs = append(errs, l.release())
 		}
-		if err := errors.Join(errs...); err != nil {
+		switch err := errors.Join(errs...); {
+		case err != nil:
 			n.logger.Error().Err(err).Msg("errors while stopping")
-		} else {
+		case !n.started.Load():
+			n.logger.Info().Msg("stopped after a failed start")
+		default:
 			n.logger.Info().Msg("stopped cleanly")
 		}
 		close(n.done)
