@@ -237,7 +237,12 @@ func (m *Manager) publish(img *image.Image) {
 
 // RemoveStale deletes logs found on disk at start that the published image
 // does not assign to this broker (their topic was deleted while the broker
-// was down). Call it once, after the first delta has been applied.
+// was down). Call it once, and only after the published image has caught
+// up with the metadata log (e.g. once this broker's new registration, which
+// is committed after every older entry, is published). Earlier, the image
+// may still be replaying the log — after a restart the first delta is only
+// the snapshot, or empty — and every partition created since would be
+// deleted with its data.
 func (m *Manager) RemoveStale() {
 	img := m.Image()
 	for _, ref := range m.logs.Existing() {

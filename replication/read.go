@@ -139,11 +139,43 @@ func (p *Partition) epochAt(offset int64, fallback int32) int32 {
 // A follower (replicaID ≥ 0) may ask; consumers too (KIP-320 truncation
 // detection).
 func (p *Partition) EndOffsetForEpoch(epoch, currentLeaderEpoch int32) (leaderEpoch int32, endOffset int64, ok bool, err error) {
-	if _, err := p.checkLeader(currentLeaderEpoch); err != nil {
+	st, err := p.checkLeader(currentLeaderEpoch)
+	if err != nil {
 		return -1, -1, false, err
+	}
+	if e, end, ok, known := p.currentEpochEnd(epoch, st.leaderEpoch); known {
+		return e, end, ok, nil
 	}
 	e, end, ok := p.log.EndOffsetForEpoch(epoch)
 	return e, end, ok, nil
+}
+
+// currentEpochEnd answers for epochs at or after the newest one the log's
+// epoch cache holds when this leader has not appended in its own epoch
+// yet. A Kafka leader adds its epoch to the cache, starting at the log
+// end, the moment it becomes leader; Skiff's log learns an epoch from its
+// first batch. Without this, an empty partition (or one whose leader
+// changed since its last append) would answer UNDEFINED for the current
+// epoch, and a consumer validating its position would reset it. known is
+// false when the log's own answer is already Kafka's.
+func (p *Partition) currentEpochEnd(epoch, leaderEpoch int32) (int32, int64, bool, bool) {
+	latest, cached := p.log.LatestEpoch()
+	if epoch < 0 || (cached && (latest >= leaderEpoch || epoch < latest)) {
+		return 0, 0, false, false
+	}
+	end := p.log.EndOffset()
+	switch {
+	case epoch > leaderEpoch:
+		return -1, -1, false, true
+	case epoch == leaderEpoch:
+		return epoch, end, true, true
+	case cached:
+		// latest <= epoch < leaderEpoch: the largest known epoch not after
+		// the one asked, ending where the leader's epoch starts.
+		return latest, end, true, true
+	default:
+		return epoch, end, true, true
+	}
 }
 
 // IsOffsetOutOfRange reports whether err says a read fell outside the log.

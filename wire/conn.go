@@ -95,9 +95,6 @@ func (c *conn) serve() {
 	c.cancel(c.closeReason())
 	_ = c.nc.Close()
 	c.logClose()
-	if hook := c.srv.hooks.connClosed; hook != nil {
-		hook(c.info, c.closeReason())
-	}
 }
 
 // abort ends the connection now: Handle's ctx is cancelled and the socket

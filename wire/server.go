@@ -171,6 +171,11 @@ func (s *Server) connDone(c *conn) {
 	s.mu.Unlock()
 	s.open.Add(-1)
 	c.stats.connections.Dec()
+	// The test hook runs last, so a test woken by it sees the connection
+	// already gone from every count.
+	if hook := s.hooks.connClosed; hook != nil {
+		hook(c.info, c.closeReason())
+	}
 	s.wg.Done()
 }
 

@@ -34,7 +34,7 @@ func TestTopicLifecycle(t *testing.T) {
 
 	r = runCLI(t, "", "topic", "describe", "orders", "-b", b).ok(t)
 	for _, s := range []string{"SUMMARY", "NAME        orders", "PARTITIONS  3", "CONFIGS", "cleanup.policy", "compact,delete",
-		"retention.ms", "3600000", "PARTITIONS\n==========", "PARTITION  LEADER", "[0]"} {
+		"retention.ms", "3600000", "PARTITIONS\n==========", "PARTITION  LEADER", "[1]"} {
 		if !strings.Contains(r.out, s) {
 			t.Errorf("describe output lacks %q:\n%s", s, r.out)
 		}

@@ -97,7 +97,10 @@ func (h *Handler) autoCreate(ctx context.Context, img *image.Image, r *kmsg.Meta
 	create.TimeoutMillis = int32(h.cfg.AdminTimeout.Milliseconds())
 	seen := make(map[string]bool)
 	for _, rt := range r.Topics {
-		if rt.Topic == nil || seen[*rt.Topic] || validTopicName(*rt.Topic) != nil {
+		// Internal topics are created by their coordinators with their own
+		// settings (compacted, offsets.topic.num.partitions), never by a
+		// client's Metadata request.
+		if rt.Topic == nil || seen[*rt.Topic] || validTopicName(*rt.Topic) != nil || isInternalTopic(*rt.Topic) {
 			continue
 		}
 		if _, ok := img.Topic(*rt.Topic); ok {

@@ -304,9 +304,11 @@ func (n *Node) startKafkaAPI(context.Context) error {
 		AdminTimeout:     30 * time.Second,
 	}
 	h, err := kafkaapi.New(kc, kafkaapi.Deps{
-		Partitions:       n.parts,
-		Controller:       n.ctrl,
-		MetadataOffset:   func() int64 { return int64(n.quorum.AppliedIndex()) },
+		Partitions: n.parts,
+		Controller: n.ctrl,
+		// The FSM stores the new image before a proposal returns, while
+		// raft's applied index moves only after that: read the image.
+		MetadataOffset:   func() int64 { return n.quorum.Image().Offset() },
 		ActiveController: n.quorum.Leader,
 		BrokerEpoch:      n.lifecycle.epoch,
 	}, n.logger, n.registry)

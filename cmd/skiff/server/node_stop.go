@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/skiffhq/skiff/wire"
 )
 
 // shutdownGrace bounds the controlled-shutdown handshake with the
@@ -84,9 +86,9 @@ func refuseConns(ctx context.Context, ln net.Listener, logger zerolog.Logger) {
 	}
 }
 
-// ignoreClosed treats "use of closed network connection" as a normal stop.
+// ignoreClosed treats a closed listener or server as a normal stop.
 func ignoreClosed(err error) error {
-	if err == nil || errors.Is(err, net.ErrClosed) {
+	if err == nil || errors.Is(err, net.ErrClosed) || errors.Is(err, wire.ErrServerClosed) {
 		return nil
 	}
 	return err
