@@ -213,6 +213,7 @@ func (l *Log) appendLocked(records []byte, batches []incomingBatch, pa *producer
 	}
 	pa.commit()
 	seg.indexAppended(start, headers, positions)
+	l.rememberAppendedLocked(seg, start, headers, positions)
 	l.lastAppend = l.now()
 	l.size.Add(int64(len(records)))
 	l.endOffset.Store(last.NextOffset())
@@ -222,6 +223,24 @@ func (l *Log) appendLocked(records []byte, batches []incomingBatch, pa *producer
 		}
 	}
 	return l.maybeFlushLocked(messages, cfg)
+}
+
+// rememberAppendedLocked records where each appended batch ends in the
+// append ring, before the caller publishes the new log end offset.
+func (l *Log) rememberAppendedLocked(seg *segment, start int64, headers []batch.Header, positions []int64) {
+	ring := l.recent.Load()
+	if ring == nil || ring.base != seg.base {
+		ring = newAppendRing(seg.base, start == 0)
+		l.recent.Store(ring)
+	}
+	prevNext := l.endOffset.Load()
+	if start == 0 {
+		prevNext = seg.base // the first batch is contiguous if it starts at base
+	}
+	for i, h := range headers {
+		ring.push(h.NextOffset(), start+positions[i]+int64(h.Size()), h.BaseOffset == prevNext)
+		prevNext = h.NextOffset()
+	}
 }
 
 // segmentForAppendLocked returns the segment an append goes to, creating

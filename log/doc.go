@@ -73,6 +73,35 @@
 //     deleted by retention; a log always keeps a segment file whose name
 //     records the log end offset, even when retention deleted all data.
 //
+// # Zero-copy reads
+//
+// ReadFile serves a fetch as a byte range of a segment file instead of
+// bytes, for sendfile(2). The range starts at the batch holding the fetch
+// offset, like Read's, but ends where Kafka's FileRecords.slice ends:
+// min(maxBytes, pos(maxOffset) - start) bytes, so it may stop inside a
+// batch (clients drop an incomplete trailing batch and fetch it again),
+// and never reaches a batch at or after maxOffset (the high watermark for
+// consumers). No record bytes are read to find it: the start comes from
+// the offset index and 61-byte header reads, and both ends of a fetch in
+// the active segment that starts on a batch boundary come from the append
+// ring, a per-log ring of (next offset, end position) pairs of the active
+// segment's latest batches, pushed by the appender before it publishes
+// the log end offset, read without a lock, and dropped under segmentsMu
+// whenever the active segment rolls or is truncated. The active segment's
+// size is never taken as an end: appends publish it before the log end
+// offset, so it may already include batches a reader must not see.
+//
+// The range's file is pinned (the segmentFile reference count) until the
+// caller releases the result: FileCache eviction and segment deletion
+// (retention, truncation's later segments, Remove, Delete, Close) leave a
+// pinned descriptor open and its bytes readable (a deleted file stays
+// readable through it) and close it on the last release. Truncation that
+// cuts the pinned segment itself (a follower's TruncateTo) does change the
+// bytes: the range's tail may be gone, and sendfile comes up short (the
+// wire layer then breaks the connection), or be replaced by batches
+// appended after the truncation. Only a broker that stopped leading the
+// partition truncates, so only a response racing that change can see it.
+//
 // # Concurrency
 //
 // A Log's appends and other changes (AppendAsLeader, AppendAsFollower,
@@ -83,6 +112,8 @@
 // run concurrently with them. Readers hold segmentsMu shared for the whole
 // read, so truncation, deletion and unmapping wait for them; appends
 // publish through atomics and take segmentsMu only to add a segment.
+// ReadFile holds segmentsMu shared only while it locates its range; the
+// pin it returns keeps the file afterwards.
 //
 // # Errors
 //
@@ -96,5 +127,6 @@
 // Know about the network, Raft, or who leads a partition: the replication
 // package tells a Log what to append, where the high watermark is and
 // when to truncate. It never decodes and re-encodes stored batches: reads
-// return bytes exactly as stored.
+// return bytes exactly as stored (ReadFile a range of them, possibly
+// ending inside a batch).
 package log

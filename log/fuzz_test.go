@@ -92,6 +92,12 @@ func FuzzSegmentRecovery(f *testing.F) {
 		if !bytes.Equal(got, data[:wantSize]) {
 			t.Fatalf("read back %d bytes, not the valid prefix of %d", len(got), wantSize)
 		}
+		// Batches may hold up to 2^31 offsets: check their ends, not every offset.
+		for i, h := range headers(t, got) {
+			checkReadFile(t, l, h.BaseOffset, 100, l.EndOffset(), i%2 == 0)
+			checkReadFile(t, l, h.LastOffset(), 1<<20, h.NextOffset(), i%2 == 1)
+		}
+		checkReadFile(t, l, l.EndOffset(), 100, l.EndOffset(), true)
 	})
 }
 
@@ -132,7 +138,20 @@ func FuzzIndexLoad(f *testing.F) {
 			t.Fatalf("open: %v", err)
 		}
 		defer l.Close()
+		// ReadFile first, so it is the one meeting the damaged index.
+		for off := int64(0); off < l.EndOffset(); off += 3 {
+			res, err := l.ReadFile(off, 100, l.EndOffset(), true)
+			if err != nil {
+				t.Fatalf("ReadFile at %d: %v", off, err)
+			}
+			data := sliceBytes(t, res)
+			res.Release()
+			if first, _, ok := batch.Next(data); !ok || res.FirstOffset > off || res.FirstOffset+1 < off || len(data) != max(len(first), 100) {
+				t.Fatalf("ReadFile at %d: first offset %d, %d bytes", off, res.FirstOffset, len(data))
+			}
+		}
 		for off := int64(0); off < l.EndOffset(); off++ {
+			checkReadFile(t, l, off, 100, l.EndOffset(), true)
 			res, err := l.Read(off, 100, l.EndOffset(), true)
 			if err != nil {
 				t.Fatalf("read at %d: %v", off, err)
@@ -155,6 +174,59 @@ func FuzzIndexLoad(f *testing.F) {
 			t.Fatalf("max timestamp %+v %v %v, want %d at %d", got, ok, err, n, 2*n-1)
 		}
 	})
+}
+
+// FuzzReadFile drives a log through appends (leader and follower, one or
+// two batches, offset gaps), truncations, high watermark moves and rolls
+// chosen by the input, then checks ReadFile against Read at every offset:
+// the append ring must never give a position that the log no longer has.
+func FuzzReadFile(f *testing.F) {
+	f.Add([]byte{0, 10, 1, 20, 2, 5, 3, 7, 0, 200, 4, 3, 0, 9})
+	f.Add(bytes.Repeat([]byte{0, 50, 1, 9, 4, 2}, 25))
+	f.Add(bytes.Repeat([]byte{2, 1, 2, 2, 3, 4}, 20))
+	f.Add([]byte{0, 1, 0, 2, 0, 3, 3, 200, 1, 100, 1, 101})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		cfg := smallConfig()
+		cfg.SegmentBytes, cfg.IndexIntervalBytes = 2048, 128
+		opts := testOptions(t, t.TempDir(), cfg)
+		opts.Logger, opts.FS = zerolog.Nop(), noSyncFS{vfs.OS()}
+		l := openTestLog(t, opts)
+		defer l.Close()
+		for i := 0; i+1 < len(ops) && i < 120; i += 2 {
+			applyFuzzOp(t, l, ops[i]%5, int(ops[i+1]))
+		}
+		end, hw := l.EndOffset(), l.HighWatermark()
+		for off := l.StartOffset() - 1; off <= end+1; off++ {
+			for _, maxOffset := range []int64{end, hw, off + 1 + off%4} {
+				for _, maxBytes := range []int32{0, 90, 300, 1 << 20} {
+					checkReadFile(t, l, off, maxBytes, maxOffset, (off+int64(maxBytes))%2 == 0)
+				}
+			}
+		}
+	})
+}
+
+func applyFuzzOp(t *testing.T, l *Log, op byte, arg int) {
+	end := l.EndOffset()
+	var err error
+	switch op {
+	case 0:
+		_, err = l.AppendAsLeader(variedBatch(arg), 0)
+	case 1:
+		_, err = l.AppendAsLeader(append(variedBatch(arg), variedBatch(arg+1)...), 0)
+	case 2: // a follower's batch, after a gap of 0 to 2 offsets
+		raw := variedBatch(arg)
+		batch.SetBaseOffset(raw, end+int64(arg%3))
+		batch.SetPartitionLeaderEpoch(raw, 0)
+		_, err = l.AppendAsFollower(raw)
+	case 3:
+		err = l.TruncateTo(max(end-int64(arg%12), 0))
+	case 4:
+		l.SetHighWatermark(end - int64(arg%8))
+	}
+	if err != nil {
+		t.Fatalf("op %d(%d): %v", op, arg, err)
+	}
 }
 
 // FuzzCheckpointParse parses arbitrary checkpoint text: no panic, and

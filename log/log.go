@@ -78,6 +78,13 @@ type Log struct {
 	dirDirty      atomic.Bool           // segment files were created or renamed since the last directory fsync
 	parentDirty   atomic.Bool           // the partition directory is new and its log dir not yet fsynced
 
+	// recent remembers where the active segment's latest batches end, so
+	// ReadFile finds the high watermark's and log end's positions without
+	// I/O. Pushed by the appender before it publishes endOffset; replaced
+	// (nil) under segmentsMu's write lock whenever the active segment
+	// changes or is truncated; nil while the partition is idle.
+	recent atomic.Pointer[appendRing]
+
 	epochs    *epochCache
 	producers producerState
 

@@ -30,12 +30,10 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 	l.segmentsMu.RLock()
 	defer l.segmentsMu.RUnlock()
 	res := ReadResult{FirstOffset: -1}
-	if err := l.checkUsable(); err != nil {
+	var err error
+	res.HighWatermark, res.LogStartOffset, res.LogEndOffset, err = l.readOffsetsLocked(offset)
+	if err != nil {
 		return res, err
-	}
-	res.HighWatermark, res.LogStartOffset, res.LogEndOffset = l.highWatermark.Load(), l.startOffset.Load(), l.endOffset.Load()
-	if offset < res.LogStartOffset || offset > res.LogEndOffset {
-		return res, fmt.Errorf("%w: offset %d, log %s has [%d, %d]", ErrOffsetOutOfRange, offset, l.tp, res.LogStartOffset, res.LogEndOffset)
 	}
 	maxOffset = min(maxOffset, res.LogEndOffset)
 	if offset >= maxOffset || (maxBytes <= 0 && !minOneBatch) {
@@ -59,6 +57,11 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 		}
 	}
 	return res, nil
+}
+
+// outOfRange is the error for a read outside [start, end].
+func outOfRange(tp TopicPartition, offset, start, end int64) error {
+	return fmt.Errorf("%w: offset %d, log %s has [%d, %d]", ErrOffsetOutOfRange, offset, tp, start, end)
 }
 
 // readError wraps a failed read so it satisfies errors.Is(err, ErrStorage).

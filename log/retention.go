@@ -163,6 +163,7 @@ func (l *Log) addEmptySegmentLocked(offset int64) error {
 	}
 	l.segmentsMu.Lock()
 	l.segments = append(l.segments, seg)
+	l.recent.Store(nil)
 	l.segmentsMu.Unlock()
 	l.dirDirty.Store(true)
 	return nil

@@ -28,6 +28,7 @@ func (l *Log) rollLocked(base int64, nowMs int64) (*segment, error) {
 	}
 	l.segmentsMu.Lock()
 	l.segments = append(l.segments, seg)
+	l.recent.Store(nil)
 	l.segmentsMu.Unlock()
 	l.dirDirty.Store(true)
 	if err := l.snapshotIfBehindLocked(false); err != nil {
@@ -57,5 +58,6 @@ func (l *Log) ReleaseIdle(now time.Time, idle time.Duration) (bool, error) {
 		return false, l.fail(fmt.Errorf("release idle segment %d: %w", seg.base, err))
 	}
 	seg.file.closeIdle()
+	l.recent.Store(nil) // readers holding it still find correct entries
 	return true, nil
 }

@@ -75,6 +75,9 @@ func (s *segment) walkerFrom(r *chunkReader, offset int64) (*batchWalker, error)
 // batch, it rebuilds the indexes from the .log and runs fn once more.
 func (s *segment) withIndexRetry(fn func() error) error {
 	err := fn()
+	if err == nil {
+		return nil // before mismatch is declared: it escapes, so costs an allocation
+	}
 	var mismatch *indexMismatch
 	if !errors.As(err, &mismatch) {
 		return err

@@ -35,6 +35,8 @@ func (l *Log) truncateSegmentsLocked(offset int64) error {
 	l.segmentsMu.Lock()
 	defer l.segmentsMu.Unlock()
 	l.truncations++
+	// Offsets from the cut on will sit at new positions: forget the ring.
+	l.recent.Store(nil)
 	i := l.segmentForLocked(offset)
 	later := l.segments[i+1:]
 	s := l.segments[i]
@@ -97,6 +99,7 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	}
 	l.segmentsMu.Lock()
 	l.truncations++
+	l.recent.Store(nil)
 	old := l.segments
 	l.segments = []*segment{seg}
 	l.endOffset.Store(offset)

@@ -63,6 +63,9 @@ func (w *connWriter) complete(q queuedReply) {
 // encode appends resp, framed, at the request's version.
 func (w *connWriter) encode(req *Request, resp kmsg.Response) {
 	if w.broken {
+		if st, ok := resp.(Streamed); ok && !isNilResponse(resp) {
+			st.Release() // never written, but its pins must go
+		}
 		return
 	}
 	if isNilResponse(resp) || resp.Key() != req.Key {

@@ -100,7 +100,11 @@ func (a *app) serverCommand() *cli.Command {
 func runServer(ctx context.Context, logger zerolog.Logger, args server.LoadArgs, start startFunc) error {
 	cfg, warnings, err := server.Load(args)
 	for _, w := range warnings {
-		logger.Warn().Str("key", w.Key).Str("source", w.Source).Msg(w.Message)
+		ev := logger.Warn().Str("key", w.Key)
+		if w.Source != "" {
+			ev = ev.Str("source", w.Source)
+		}
+		ev.Msg(w.Message)
 	}
 	if err != nil {
 		return err

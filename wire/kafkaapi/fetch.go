@@ -39,6 +39,7 @@ type fetchTarget struct {
 	err  error
 	req  kmsg.FetchRequestTopicPartition
 	out  *kmsg.FetchResponseTopicPartition
+	set  *recordSet // records read, pinned in the log; nil if none
 }
 
 func (h *Handler) fetch(ctx context.Context, r *kmsg.FetchRequest) wire.Reply {
@@ -54,12 +55,14 @@ func (h *Handler) fetch(ctx context.Context, r *kmsg.FetchRequest) wire.Reply {
 	}
 	return wire.RespondLater(func() kmsg.Response {
 		h.serveFetch(ctx, r, targets)
-		for _, t := range targets {
-			if n := len(t.out.RecordBatches); n > 0 {
-				h.metrics.recordOut(t.part.Topic(), n)
+		sets := make([]*recordSet, len(targets))
+		for i, t := range targets {
+			sets[i] = t.set
+			if t.set != nil {
+				h.metrics.recordOut(t.part.Topic(), t.set.size())
 			}
 		}
-		return resp
+		return newFetchStream(resp, sets)
 	})
 }
 
@@ -138,13 +141,17 @@ func (h *Handler) readFetch(r *kmsg.FetchRequest, targets []fetchTarget) (total 
 	for i := range targets {
 		t := &targets[i]
 		h.resetFetched(t.out)
+		if t.set != nil { // a long poll reads again: unpin the last read
+			t.set.read.Release()
+			t.set = nil
+		}
 		if t.err != nil {
 			t.out.ErrorCode = errorCode(t.err)
 			failed = true
 			continue
 		}
 		limit := min(int(t.req.PartitionMaxBytes), remaining)
-		res, err := t.part.Read(replication.ReadRequest{
+		res, err := t.part.ReadFile(replication.ReadRequest{
 			Offset:             t.req.FetchOffset,
 			MaxBytes:           int32(max(limit, 0)),
 			MinOneBatch:        minOne,
@@ -160,10 +167,8 @@ func (h *Handler) readFetch(r *kmsg.FetchRequest, targets []fetchTarget) (total 
 			failed = true
 			continue
 		}
-		if len(res.Records) > 0 {
-			t.out.RecordBatches = res.Records
-		}
-		if n := len(res.Records); n > 0 {
+		if n := res.Records.Size; n > 0 {
+			t.set = &recordSet{read: res.Records}
 			total += n
 			remaining -= n
 			minOne = false

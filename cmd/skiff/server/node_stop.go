@@ -31,6 +31,15 @@ func (n *Node) stop() error {
 			cancel()
 		}
 		n.cancel()
+		// The controller and quorum stop before the controller listener
+		// closes, so raft's transport sees its own shutdown rather than a
+		// listener failure.
+		if n.ctrl != nil {
+			n.ctrl.Close()
+		}
+		if n.quorum != nil {
+			errs = append(errs, n.quorum.Close())
+		}
 		if n.mux != nil {
 			errs = append(errs, ignoreClosed(n.mux.Close()))
 		}
@@ -38,14 +47,8 @@ func (n *Node) stop() error {
 		if n.parts != nil {
 			n.parts.Close()
 		}
-		if n.ctrl != nil {
-			n.ctrl.Close()
-		}
 		if n.logs != nil {
 			errs = append(errs, n.logs.Close())
-		}
-		if n.quorum != nil {
-			errs = append(errs, n.quorum.Close())
 		}
 		for name, ln := range n.listeners {
 			if err := ignoreClosed(ln.Close()); err != nil {
