@@ -25,6 +25,9 @@ type EpochEntry struct {
 type epochCache struct {
 	fs   vfs.FS
 	path string
+	// ensureDir creates the partition directory if it does not exist yet
+	// (nil in tests that build a cache alone).
+	ensureDir func() error
 
 	mu      sync.RWMutex // guards entries; appends write, lookups read
 	entries []EpochEntry
@@ -82,6 +85,11 @@ func FormatEpochCheckpoint(entries []EpochEntry) []byte {
 }
 
 func (c *epochCache) write() error {
+	if c.ensureDir != nil {
+		if err := c.ensureDir(); err != nil {
+			return err
+		}
+	}
 	c.mu.RLock()
 	data := FormatEpochCheckpoint(c.entries)
 	c.mu.RUnlock()

@@ -131,7 +131,7 @@ func newLog(o Options) *Log {
 	}
 	cfg := o.Config
 	l.config.Store(&cfg)
-	l.env = &segmentEnv{fs: o.FS, dir: o.Dir, cache: o.Files, config: &l.config, noteRebuild: l.noteIndexRebuild}
+	l.env = &segmentEnv{fs: o.FS, dir: o.Dir, cache: o.Files, config: &l.config, noteRebuild: l.noteIndexRebuild, topicID: o.TopicID, parentDirty: &l.parentDirty}
 	l.snapshots = snapshotFiles{fs: o.FS, dir: o.Dir}
 	return l
 }

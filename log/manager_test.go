@@ -3,6 +3,7 @@ package log
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,6 +165,11 @@ func TestManagerReplacesStaleDirOfRecreatedTopic(t *testing.T) {
 	if l2.EndOffset() != 0 || l2.TopicID() != topicID(2) {
 		t.Fatalf("stale data reused: end %d id %v", l2.EndOffset(), l2.TopicID())
 	}
+	// The new directory appears with the first data, carrying the new id.
+	if _, err := m2.fs.Stat(l2.Dir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("directory of the re-created partition exists before any data: %v", err)
+	}
+	mustAppend(t, l2, buildBatch(plainBatch(1, 0)), 1)
 	id, found, err := readPartitionMetadata(m2.fs, l2.Dir())
 	if err != nil || !found || id != topicID(2) {
 		t.Fatalf("partition.metadata %v %v %v", id, found, err)

@@ -36,20 +36,20 @@ func Open(opts Options) (*Log, error) {
 }
 
 func (l *Log) open(opts Options) error {
+	var listing dirListing
 	if _, err := l.fs.Stat(l.dir); errors.Is(err, fs.ErrNotExist) {
-		// A new partition directory: its entry in the log dir becomes
-		// durable with the first flush that has data to protect.
-		l.parentDirty.Store(true)
-	}
-	if err := l.fs.MkdirAll(l.dir, 0o755); err != nil {
-		return storageError("create directory", err)
-	}
-	if err := l.checkTopicID(); err != nil {
-		return err
-	}
-	listing, err := l.listDir()
-	if err != nil {
-		return storageError("list directory", err)
+		// A new partition: its directory (and partition.metadata) is made
+		// by the first file written into it (ensureDir), so an idle
+		// partition costs no inode, and a 10,000-partition topic starts
+		// without 10,000 mkdirs.
+		l.env.dirPending.Store(true)
+	} else {
+		if err := l.checkTopicID(); err != nil {
+			return err
+		}
+		if listing, err = l.listDir(); err != nil {
+			return storageError("list directory", err)
+		}
 	}
 	l.report.CleanShutdown = opts.CleanShutdown
 	if err := l.loadSegments(listing.segments); err != nil {
@@ -62,11 +62,39 @@ func (l *Log) open(opts Options) error {
 		entries, epochFileOK = nil, false
 	}
 	l.epochs = newEpochCache(l.fs, filepath.Join(l.dir, epochCheckpoint), entries)
+	l.epochs.ensureDir = l.env.ensureDir
 	recovered, err := l.loadTail(opts)
 	if err != nil {
 		return err
 	}
 	return l.finishOpen(opts, recovered, epochFileOK && epochErr == nil)
+}
+
+// ensureDir creates the partition directory and its partition.metadata if
+// open deferred them; every writer of a file in the directory calls it
+// first. The directory entry becomes durable with the first flush that has
+// data to protect (parentDirty).
+func (e *segmentEnv) ensureDir() error {
+	if !e.dirPending.Load() {
+		return nil
+	}
+	e.dirMu.Lock()
+	defer e.dirMu.Unlock()
+	if !e.dirPending.Load() {
+		return nil
+	}
+	if err := e.fs.MkdirAll(e.dir, 0o755); err != nil {
+		return storageError("create directory", err)
+	}
+	var zero [16]byte
+	if e.topicID != zero {
+		if err := writePartitionMetadata(e.fs, e.dir, e.topicID); err != nil {
+			return storageError("write partition.metadata", err)
+		}
+	}
+	e.parentDirty.Store(true)
+	e.dirPending.Store(false)
+	return nil
 }
 
 // checkTopicID compares the directory's partition.metadata with the topic

@@ -66,6 +66,12 @@ type segmentEnv struct {
 	config *atomic.Pointer[Config]
 	// noteRebuild records an index rebuild for the Log's report.
 	noteRebuild func(path, reason string)
+
+	// A new partition's directory is created lazily (ensureDir).
+	topicID     [16]byte
+	dirPending  atomic.Bool
+	dirMu       sync.Mutex
+	parentDirty *atomic.Bool // the Log's: the log dir needs an fsync for the new entry
 }
 
 func newSegment(env *segmentEnv, base int64) *segment {
@@ -79,6 +85,9 @@ func newSegment(env *segmentEnv, base int64) *segment {
 // createSegment makes a new, empty segment on disk: an empty .log and no
 // index files yet (they appear when the first batch is appended).
 func createSegment(env *segmentEnv, base int64, nowMs int64) (*segment, error) {
+	if err := env.ensureDir(); err != nil {
+		return nil, err
+	}
 	s := newSegment(env, base)
 	fsys := env.fs
 	// Leftover index files under this base are debris; never trust them.
