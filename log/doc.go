@@ -76,12 +76,12 @@
 // # Zero-copy reads
 //
 // ReadFile serves a fetch as a byte range of a segment file instead of
-// bytes, for sendfile(2). The range starts at the batch holding the fetch
-// offset, like Read's, but ends where Kafka's FileRecords.slice ends:
-// min(maxBytes, pos(maxOffset) - start) bytes, so it may stop inside a
-// batch (clients drop an incomplete trailing batch and fetch it again),
-// and never reaches a batch at or after maxOffset (the high watermark for
-// consumers). No record bytes are read to find it: the start comes from
+// bytes, for sendfile(2). It covers exactly the batches Read would return:
+// from the batch holding the fetch offset, whole batches within maxBytes,
+// never a batch at or after maxOffset (the high watermark for consumers).
+// Where maxBytes cuts a batch, the range ends at the batch boundary before
+// it (found from the offset index and a few header reads) rather than
+// sending the cut batch's head as Kafka's FileRecords.slice does. No record bytes are read to find it: the start comes from
 // the offset index and 61-byte header reads, and both ends of a fetch in
 // the active segment that starts on a batch boundary come from the append
 // ring, a per-log ring of (next offset, end position) pairs of the active

@@ -59,6 +59,22 @@ func (ix offsetIndex) lookup(target int64) (offset, position int64, found bool, 
 	return offset, position, true, nil
 }
 
+// lookupPosition returns the last entry whose position is at or below
+// pos: a batch start (positions grow with offsets, so the entries are sorted by
+// position too).
+func (ix offsetIndex) lookupPosition(pos int64) (offset, position int64, found bool, err error) {
+	if pos < 0 || pos > math.MaxUint32 {
+		pos = min(max(pos, 0), math.MaxUint32)
+	}
+	var out [offsetIndexEntrySize]byte
+	_, err = ix.lastWhere(func(e []byte) bool { return int64(binary.BigEndian.Uint32(e[4:])) <= pos }, out[:], &found)
+	if err != nil || !found {
+		return ix.base, 0, false, err
+	}
+	offset, position = ix.decode(out[:])
+	return offset, position, true, nil
+}
+
 // last returns the last entry, if any.
 func (ix offsetIndex) last() (offset, position int64, ok bool, err error) {
 	var out [offsetIndexEntrySize]byte

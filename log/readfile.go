@@ -62,12 +62,12 @@ func (r *FileReadResult) Release() {
 // bigger than maxBytes comes whole with minOneBatch and not at all
 // without it.
 //
-// Where the range ends is Kafka's (FileRecords.slice), not Read's: it is
-// min(maxBytes, pos(maxOffset) - start) bytes long, so it may end inside a
-// batch that maxBytes cuts; every Kafka client drops an incomplete
-// trailing batch and fetches it again. It never reaches past the first
-// batch at or after maxOffset, so no byte of a batch at or above the high
-// watermark reaches a consumer.
+// It ends where Read ends: after the last whole batch that fits in
+// maxBytes, never at or past the first batch at or after maxOffset, so no
+// byte of a batch at or above the high watermark reaches a consumer.
+// (Kafka's FileRecords.slice sends the head of the batch maxBytes cuts,
+// which every client drops and fetches again; finding the last whole batch
+// costs an index lookup and a few header reads only when maxBytes cuts.)
 //
 // It reads no record bytes: the start is found with the offset index and
 // 61-byte header reads, and both ends of a fetch near the log end come

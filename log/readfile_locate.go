@@ -34,14 +34,56 @@ func (c *rangeLocator) locate(f vfs.File, scratch *fileReadAlloc) (fileSpan, err
 	// Kafka's FileRecords.slice: min(maxBytes, pos(maxOffset) - start),
 	// and the whole first batch or nothing when maxBytes cuts it.
 	n := min(c.q.maxBytes, limit-first.start)
-	if n < first.size {
+	switch {
+	case n < first.size:
 		n = 0
 		if c.q.minOneBatch {
 			n = first.size
 		}
+	case n < limit-first.start:
+		// maxBytes cuts a later batch. Kafka sends its head anyway and the
+		// client drops it and fetches it again; we stop at a batch start
+		// instead, so no byte is sent twice.
+		if n, err = c.trimToBatch(r, first, n); err != nil {
+			return fileSpan{}, err
+		}
 	}
 	first.size = n
 	return first, nil
+}
+
+// trimToBatch shortens a range of n bytes from first's start so that it
+// ends at the last batch boundary at or below the cut: from the offset
+// index entry nearest below the cut it walks batch headers (at most about
+// one index.interval.bytes of them), never giving less than the whole
+// first batch.
+func (c *rangeLocator) trimToBatch(r *chunkReader, first fileSpan, n int64) (int64, error) {
+	cut := first.start + n
+	boundary := first.start + first.size
+	w := batchWalker{r: r, pos: boundary, base: c.s.base, nextOffset: first.first}
+	indexed, pos, found, err := c.s.offsets.lookupPosition(cut)
+	if err != nil {
+		return 0, err
+	}
+	if found && pos > boundary {
+		boundary = pos
+		w = batchWalker{r: r, pos: pos, base: c.s.base, nextOffset: first.first, checkFirst: true, expectFirst: indexed}
+	}
+	for {
+		b, stop, done, err := w.next()
+		if err != nil {
+			return 0, err
+		}
+		if stop != nil || done {
+			break
+		}
+		end := b.pos + int64(b.header.Size())
+		if end > cut {
+			break
+		}
+		boundary = end
+	}
+	return boundary - first.start, nil
 }
 
 // findStart finds the first batch whose last offset is >= the query's

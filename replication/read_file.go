@@ -14,9 +14,8 @@ type FileReadResult struct {
 
 // ReadFile is Read without copying the records: the same checks and
 // limits (consumers up to the high watermark, followers up to the log end
-// and counting towards it), but the result names file ranges. Like Kafka's
-// FileRecords.slice, the last batch may be cut short by MaxBytes; clients
-// drop an incomplete trailing batch and fetch it again.
+// and counting towards it), but the result names file ranges, of whole
+// batches only.
 func (p *Partition) ReadFile(req ReadRequest) (FileReadResult, error) {
 	empty := func() FileReadResult {
 		r := p.emptyResult()
