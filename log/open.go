@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/skiffhq/skiff/log/batch"
 	"github.com/skiffhq/skiff/log/vfs"
@@ -23,9 +24,17 @@ func Open(opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open log %s: %w", opts.Dir, err)
 	}
 	l := newLog(opts)
+	started := time.Now()
 	if err := l.open(opts); err != nil {
 		l.closeSegmentsQuietly()
 		return nil, fmt.Errorf("open log %s: %w", opts.Dir, err)
+	}
+	if r := l.Recovery(); r.SegmentsRecovered > 0 {
+		// After an unclean shutdown, say what was checked, like Kafka's
+		// "Recovering unflushed segment": a truncation also logs its own line.
+		l.logger.Info().Int("segments", r.SegmentsRecovered).Int("batches", r.BatchesRecovered).
+			Int64("end_offset", l.EndOffset()).Bool("truncated", r.Truncation != nil).
+			Dur("took", time.Since(started)).Msg("recovered partition log after unclean shutdown")
 	}
 	// What opening read stays closed until someone reads or appends: an
 	// idle partition costs no descriptor.
